@@ -13,6 +13,11 @@ export CERTFLEET_HOME
 CF_VENV="$CERTFLEET_HOME/venv"
 CF_TESTBED="$CERTFLEET_HOME/testbed"
 CF_STAMPS="$CERTFLEET_HOME/stamps"
+# Binaries fetched outside the system's apt (dev/bootstrap), e.g. a newer pebble.
+CF_OPT="$CERTFLEET_HOME/opt"
+# key=value lines (bin, version, deb_version, suite) of the newer pebble that
+# the test bed's `ari` instance runs; absent when none could be fetched.
+CF_ARI_PEBBLE_INFO="$CF_OPT/pebble-ari.info"
 CF_REQUIREMENTS="$CF_REPO_ROOT/tests/requirements-dev.txt"
 # ansible-test looks for its pip bootstrap script here (see dev/bootstrap).
 CF_ANSIBLE_TEST_CACHE="${HOME:-/root}/.ansible/test/cache"

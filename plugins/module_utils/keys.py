@@ -73,8 +73,9 @@ def load_private_key(pem, passphrase=None, option='private key'):
         raise CertfleetError('%s is not encrypted, but a passphrase was given: drop the passphrase. (%s)'
                              % (option, exc))
     except ValueError as exc:
-        # cryptography says "Bad decrypt. Incorrect password?" for a wrong passphrase.
-        if password is not None and 'password' in str(exc).lower():
+        # cryptography says "Bad decrypt. Incorrect password?" for a wrong passphrase; about one wrong
+        # passphrase in 256 passes the padding check and fails later as undecodable data instead.
+        if password is not None and ('password' in str(exc).lower() or b'ENCRYPTED' in pem):
             raise CertfleetError('%s could not be decrypted: the passphrase is wrong.' % option)
         raise CertfleetError('%s is not a readable PEM private key (%s). Give a PEM file such as one written by'
                              ' "openssl genpkey".' % (option, exc.__class__.__name__))

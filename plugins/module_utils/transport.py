@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import threading
 import time
 
 from ansible_collections.certfleet.acme.plugins.module_utils import jws
@@ -38,6 +39,7 @@ REQUIRED_DIRECTORY_FIELDS = ('newNonce', 'newAccount', 'newOrder')
 # Shared by every transport of this process: a batch of certificates in one
 # module run fetches each directory once.
 _DIRECTORY_CACHE = {}
+_DIRECTORY_LOCK = threading.Lock()
 
 
 class Response(object):
@@ -145,6 +147,10 @@ class ACMETransport(object):
     def directory(self):
         """The CA's directory object, fetched once per process."""
         cache_key = (self.directory_url, self.verify)
+        with _DIRECTORY_LOCK:  # the threads of a batch wait for the first fetch instead of repeating it
+            return self._cached_directory(cache_key)
+
+    def _cached_directory(self, cache_key):
         if cache_key not in _DIRECTORY_CACHE:
             try:
                 response = self.get(self.directory_url)
