@@ -12,13 +12,10 @@ becomes a CertificateSpec here, and every error names the item and the option.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
-import tempfile
-
 from ansible_collections.certfleet.acme.plugins.module_utils import csr as csrs
 from ansible_collections.certfleet.acme.plugins.module_utils.certificate import public_key_bytes
 from ansible_collections.certfleet.acme.plugins.module_utils.errors import CertfleetError
-from ansible_collections.certfleet.acme.plugins.module_utils.files import read_source
+from ansible_collections.certfleet.acme.plugins.module_utils.files import check_writable, read_source
 from ansible_collections.certfleet.acme.plugins.module_utils.identifiers import (
     check_challenge_fits, parse_identifiers)
 from ansible_collections.certfleet.acme.plugins.module_utils.keys import KEY_TYPES, load_private_key
@@ -108,23 +105,6 @@ def _read_pem(values, src, content, spec):
     return None, None
 
 
-def _check_destination(path, option):
-    if os.path.isdir(path):
-        raise CertfleetError('%s %s is a directory; give the path of the file to write.' % (option, path))
-    parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.isdir(parent):
-        if os.path.exists(parent):
-            raise CertfleetError('%s %s: %s is not a directory.' % (option, path, parent))
-        parent = os.path.dirname(parent)
-    # access() says yes to root everywhere; only a real attempt tells (read-only or pseudo file systems).
-    try:
-        handle, probe = tempfile.mkstemp(dir=parent, prefix='.certfleet-probe-')
-    except OSError as exc:
-        raise CertfleetError('%s %s cannot be written: %s in %s.' % (option, path, exc.strerror or exc, parent))
-    os.close(handle)
-    os.unlink(probe)
-
-
 def build_spec(label, defaults, item=None):
     """A CertificateSpec from top-level ``defaults`` and one ``item``; CertfleetError on any bad option."""
     values = _merge(defaults, item)
@@ -177,7 +157,7 @@ def build_spec(label, defaults, item=None):
         raise CertfleetError('%s must be zero or more days.' % spec.option('remaining_days'))
     for option in ('cert_dest', 'chain_dest', 'fullchain_dest', 'private_key_dest'):
         if values.get(option):
-            _check_destination(values[option], spec.option(option))
+            check_writable(values[option], spec.option(option))
     if spec.name is None:
         spec.name = spec.identifiers[0].value
     return spec

@@ -54,7 +54,7 @@ class Chain(object):
         """Each certificate must be signed by the next one: a broken chain is never installed."""
         for child, parent in zip(self.certificates, self.certificates[1:]):
             if not certs.issued_by(child, parent):
-                raise CertfleetError('The chain from the CA does not link: "%s" is not issued by "%s".'
+                raise CertfleetError('The chain does not link: "%s" is not issued by "%s".'
                                      % (certs.common_name(child.subject), certs.common_name(parent.subject)))
 
 

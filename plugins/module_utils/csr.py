@@ -22,8 +22,8 @@ except ImportError:  # reported by deps.require_libraries
 MAX_COMMON_NAME = 64
 
 
-def build_csr(identifiers, private_key):
-    """A CSR (DER bytes) for ``identifiers``, every one in the subjectAltName."""
+def build_csr(identifiers, private_key, pem=False):
+    """A CSR for ``identifiers``, every one in the subjectAltName: DER bytes, or PEM text with ``pem``."""
     alt_names = []
     for identifier in identifiers:
         if identifier.type == 'ip':
@@ -39,6 +39,8 @@ def build_csr(identifiers, private_key):
     else:
         builder = builder.subject_name(x509.Name([]))
     csr = builder.sign(private_key, hashes.SHA256())
+    if pem:
+        return csr.public_bytes(serialization.Encoding.PEM).decode('ascii')
     return csr.public_bytes(serialization.Encoding.DER)
 
 

@@ -35,6 +35,24 @@ def read_source(path, option):
         raise CertfleetError('%s %s cannot be read: %s.' % (option, path, exc.strerror or exc))
 
 
+def check_writable(path, option):
+    """Fail now, naming ``option``, when ``path`` could not be written later."""
+    if os.path.isdir(path):
+        raise CertfleetError('%s %s is a directory; give the path of the file to write.' % (option, path))
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(parent):
+        if os.path.exists(parent):
+            raise CertfleetError('%s %s: %s is not a directory.' % (option, path, parent))
+        parent = os.path.dirname(parent)
+    # access() says yes to root everywhere; only a real attempt tells (read-only or pseudo file systems).
+    try:
+        handle, probe = tempfile.mkstemp(dir=parent, prefix='.certfleet-probe-')
+    except OSError as exc:
+        raise CertfleetError('%s %s cannot be written: %s in %s.' % (option, path, exc.strerror or exc, parent))
+    os.close(handle)
+    os.unlink(probe)
+
+
 def ensure_directory(path, mode=PRIVATE_DIR_MODE):
     """Create ``path`` (and parents) with ``mode`` if missing; an existing directory keeps its mode."""
     if path and not os.path.isdir(path):
