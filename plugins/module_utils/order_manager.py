@@ -49,7 +49,7 @@ def _now():
 class OrderManager(object):
     """Runs certificate specs for one account; safe to share between the threads of a batch."""
 
-    def __init__(self, transport, account_key, check_mode, validation_timeout=120, renewal_info=True,
+    def __init__(self, transport, account_key, check_mode, validation_timeout=120, renewal_info='auto',
                  clock=time.monotonic, sleep=time.sleep, now=_now, rng=None):
         self.transport = transport
         self.key = account_key
@@ -114,7 +114,10 @@ class OrderManager(object):
         key_type = spec.key_type if spec.generates_key else None
         decision = renewal.decide(cert, spec.identifiers, self.now(), private_key=key, key_type=key_type,
                                   remaining_days=spec.remaining_days, force=spec.force)
-        if cert is None or isinstance(cert, Exception) or not self.renewal_info:
+        if cert is None or isinstance(cert, Exception) or self.renewal_info == 'never':
+            return decision, None, None
+        if self.renewal_info == 'auto' and not decision.due and self.now() < renewal.half_life(cert):
+            # A certificate in the first half of its life costs no request; CA windows come later.
             return decision, None, None
         if not self.transport.directory().get('renewalInfo'):
             return decision, None, None

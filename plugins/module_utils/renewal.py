@@ -39,6 +39,11 @@ def lifetime_window_start(cert, remaining_days=None):
     return end - (end - start) * DEFAULT_RENEW_FRACTION
 
 
+def half_life(cert):
+    start, end = certs.not_before(cert), certs.not_after(cert)
+    return start + (end - start) / 2
+
+
 def decide(cert, identifiers, now, private_key=None, key_type=None, remaining_days=None, force=False):
     """Decide from the certificate currently installed (``cert`` may be None or an exception)."""
     if force:

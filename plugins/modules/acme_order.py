@@ -194,10 +194,14 @@ options:
     default: 120
   renewal_info:
     description:
-      - Ask the CA for its suggested renewal window (ARI, RFC 9773) when it offers one. This costs one GET per
-        certificate that exists.
-    type: bool
-    default: true
+      - When to ask the CA for its suggested renewal window (ACME Renewal Information, RFC 9773), where it offers it.
+      - V(auto) asks from the second half of a certificate's life on, so a young certificate costs no request at all.
+      - V(always) asks on every run (one request per certificate), which also catches a renewal the CA wants early,
+        for example before a mass revocation.
+      - V(never) uses the lifetime rule only.
+    type: str
+    choices: [auto, always, never]
+    default: auto
   concurrency:
     description: How many certificates of O(certificates) are processed at the same time.
     type: int
@@ -345,7 +349,7 @@ def argument_spec():
         certificates=dict(type='list', elements='dict',
                           options={name: dict(option) for name, option in CERTIFICATE_OPTIONS.items()}),
         validation_timeout=dict(type='int', default=120),
-        renewal_info=dict(type='bool', default=True),
+        renewal_info=dict(type='str', choices=['auto', 'always', 'never'], default='auto'),
         concurrency=dict(type='int', default=4),
     )
     return spec

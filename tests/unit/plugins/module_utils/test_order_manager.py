@@ -1,7 +1,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.certfleet.acme.plugins.module_utils.certificate_spec import build_spec
 from ansible_collections.certfleet.acme.plugins.module_utils.challenge_material import validate_material
@@ -9,6 +12,7 @@ from ansible_collections.certfleet.acme.plugins.module_utils.errors import Certf
 from ansible_collections.certfleet.acme.plugins.module_utils.keys import AccountKey, generate_private_key
 from ansible_collections.certfleet.acme.plugins.module_utils.order import Authorization
 from ansible_collections.certfleet.acme.plugins.module_utils.order_manager import OrderManager
+from ansible_collections.certfleet.acme.tests.unit.plugins.module_utils.certs_for_tests import UTC, make_cert
 
 TOKEN = 'evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA'
 
@@ -69,3 +73,25 @@ def test_spec_needs_a_key_source_and_a_destination(tmp_path):
     with pytest.raises(CertfleetError, match=r'^certificates\[2\]\.names\[0\]'):
         build_spec('certificates[2].', {'names': ['bad name.example.com'], 'private_key_dest': str(tmp_path / 'k'),
                                         'cert_dest': str(tmp_path / 'c')})
+
+
+class NoNetwork(object):
+    directory_url = 'https://ca.test/dir'
+
+    def directory(self):
+        raise AssertionError('a young certificate must cost no request')
+
+
+def test_young_certificate_costs_no_request_with_auto(tmp_path):
+    now = datetime.datetime.now(UTC)
+    cert, key = make_cert(['www.example.com'], now - datetime.timedelta(days=10), now + datetime.timedelta(days=80))
+    (tmp_path / 'cert.pem').write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / 'key.pem').write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    spec = _spec(tmp_path)
+    manager = OrderManager(NoNetwork(), AccountKey(generate_private_key('ec256')), check_mode=True)
+    decision, replaces, window = manager.decide(spec)
+    assert not decision.due and replaces is None and window is None
+    manager.renewal_info = 'always'
+    with pytest.raises(AssertionError, match='no request'):
+        manager.decide(spec)
